@@ -1,0 +1,1 @@
+"""The embedded stack: what the suite starts on one machine when no target file is given."""

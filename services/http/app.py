@@ -1,0 +1,90 @@
+"""The FastAPI application that both services serve."""
+
+import json
+from collections.abc import AsyncIterator
+
+from fastapi import FastAPI, Response
+from fastapi.responses import JSONResponse, StreamingResponse
+
+from services.contract.limits import Limits
+from services.contract.schemas import (
+    ClassifyRequest,
+    ClassifyResponse,
+    EmbedRequest,
+    EmbedResponse,
+    GenerateRequest,
+    HealthResponse,
+)
+from services.http import routes
+from services.http.admin import build_admin_router
+from services.http.backend import Backend
+from services.http.errors import install_error_handlers
+from services.http.middleware import ServingMiddleware
+from services.metrics.base import ServingMetrics
+
+
+def build_app(
+    backend: Backend,
+    metrics: ServingMetrics,
+    *,
+    limits: Limits,
+    admin_token: str | None,
+    request_timeout_s: float,
+    cancel_on_disconnect: bool = True,
+) -> FastAPI:
+    """Assemble the routes, the admin router, the error handlers and the serving middleware.
+
+    ``cancel_on_disconnect`` is off under Ray Serve, whose replica cancels the handler itself
+    when the proxy reports a disconnect.
+    """
+    app = FastAPI(title="Model serving reference service", version="1.0")
+    install_error_handlers(app)
+
+    @app.get(routes.HEALTHZ, response_model=HealthResponse)
+    async def healthz() -> HealthResponse:
+        health = backend.health()
+        return health.model_copy(update={"status": "alive"})
+
+    @app.get(routes.READYZ, response_model=HealthResponse)
+    async def readyz() -> Response:
+        health = backend.health()
+        return JSONResponse(health.model_dump(), status_code=200 if health.ready else 503)
+
+    @app.post(routes.EMBEDDINGS, response_model=EmbedResponse)
+    async def embeddings(request: EmbedRequest) -> EmbedResponse:
+        return await backend.embed(request.texts)
+
+    @app.post(routes.CLASSIFY, response_model=ClassifyResponse)
+    async def classify(request: ClassifyRequest) -> ClassifyResponse:
+        return await backend.classify(request.texts)
+
+    @app.post(routes.GENERATE)
+    async def generate(request: GenerateRequest) -> StreamingResponse:
+        return StreamingResponse(
+            _server_sent_events(backend, request),
+            media_type="text/event-stream",
+            headers={"cache-control": "no-store"},
+        )
+
+    @app.get(routes.METRICS)
+    async def metrics_route() -> Response:
+        body, content_type = await backend.metrics_exposition()
+        return Response(body, media_type=content_type)
+
+    app.include_router(build_admin_router(backend, metrics, admin_token))
+    app.add_middleware(
+        ServingMiddleware,
+        metrics=metrics,
+        timeout_s=request_timeout_s,
+        max_body_bytes=limits.max_body_bytes,
+        cancel_on_disconnect=cancel_on_disconnect,
+    )
+    return app
+
+
+async def _server_sent_events(backend: Backend, request: GenerateRequest) -> AsyncIterator[bytes]:
+    count = 0
+    async for event in backend.generate(request.prompt, request.max_tokens, request.token_delay_ms):
+        count += 1
+        yield f"event: token\ndata: {event.model_dump_json()}\n\n".encode()
+    yield f"event: done\ndata: {json.dumps({'tokens': count})}\n\n".encode()

@@ -1,0 +1,1 @@
+"""Process-level pieces shared by both services: settings, logging, request ids and faults."""
