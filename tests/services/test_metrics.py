@@ -11,7 +11,7 @@ import pytest
 
 from chaos.stack.fastapi_service import RunningFastAPIService
 from chaos.stack.service_handle import ServiceEndpoint
-from tests.services.metrics_reader import exported_sample_names, read_metric, wait_for_value
+from chaos.probes.service_metrics import exported_sample_names, read_metric, wait_for_value
 from tests.services.test_disconnect import _raw_request
 
 REQUIRED_SAMPLES = (

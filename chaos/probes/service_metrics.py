@@ -1,4 +1,4 @@
-"""Reads a service's own metrics from its Prometheus expositions, as the tests see them."""
+"""Reads a service's own metrics from its Prometheus expositions."""
 
 import time
 from collections.abc import Callable

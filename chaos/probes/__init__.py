@@ -1,0 +1,1 @@
+"""Probes: read-only views of the target that the scenarios judge from."""
