@@ -1,0 +1,1 @@
+"""Prometheus rules, promtool tests and Alertmanager configuration of the serving SLOs."""

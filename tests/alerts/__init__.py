@@ -1,0 +1,1 @@
+"""Tests of the Prometheus rules, the Alertmanager routing and the runbooks."""
