@@ -1,0 +1,1 @@
+"""One module per dashboard, each defining ``SPEC``, a :class:`dashboards.spec.DashboardSpec`."""
