@@ -31,11 +31,13 @@ def build_app(
     admin_token: str | None,
     request_timeout_s: float,
     cancel_on_disconnect: bool = True,
+    echo_request_id: bool = True,
 ) -> FastAPI:
     """Assemble the routes, the admin router, the error handlers and the serving middleware.
 
-    ``cancel_on_disconnect`` is off under Ray Serve, whose replica cancels the handler itself
-    when the proxy reports a disconnect.
+    ``cancel_on_disconnect`` and ``echo_request_id`` are off under Ray Serve: its replica
+    cancels the handler itself when the proxy reports a disconnect, and its proxy echoes
+    ``X-Request-ID`` (as the client sent it, or one it generated) on every response.
     """
     app = FastAPI(title="Model serving reference service", version="1.0")
     install_error_handlers(app)
@@ -78,6 +80,7 @@ def build_app(
         timeout_s=request_timeout_s,
         max_body_bytes=limits.max_body_bytes,
         cancel_on_disconnect=cancel_on_disconnect,
+        echo_request_id=echo_request_id,
     )
     return app
 

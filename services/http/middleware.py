@@ -64,12 +64,14 @@ class ServingMiddleware:
         timeout_s: float,
         max_body_bytes: int,
         cancel_on_disconnect: bool = True,
+        echo_request_id: bool = True,
     ) -> None:
         self.app = app
         self.metrics = metrics
         self.timeout_s = timeout_s
         self.max_body_bytes = max_body_bytes
         self.cancel_on_disconnect = cancel_on_disconnect
+        self.echo_request_id = echo_request_id
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -80,6 +82,10 @@ class ServingMiddleware:
         headers = {key.decode("latin-1").lower(): value for key, value in scope.get("headers", [])}
         raw_id = headers.get(REQUEST_ID_HEADER)
         request_id = resolve_request_id(raw_id.decode("latin-1") if raw_id else None)
+        if raw_id and not self.echo_request_id:
+            # Behind the Serve proxy the header is the proxy's own request id; keep it as is so
+            # the access log lines up with what the proxy echoed to the client.
+            request_id = raw_id.decode("latin-1")
         scope.setdefault("state", {})["request_id"] = request_id
         method = scope["method"]
         route = route_label(scope["path"])
@@ -130,7 +136,9 @@ class ServingMiddleware:
             if message["type"] == "http.response.start":
                 exchange.status = message["status"]
                 exchange.response_started = True
-                message = {**message, "headers": [*message.get("headers", []), echo_header]}
+                if self.echo_request_id:
+                    headers = [*message.get("headers", []), echo_header]
+                    message = {**message, "headers": headers}
             elif message["type"] == "http.response.body":
                 exchange.response_bytes += len(message.get("body", b""))
                 if not message.get("more_body", False):
@@ -166,7 +174,7 @@ class ServingMiddleware:
                 await _cancel(handler)
                 exchange.cancelled = "timeout"
                 if not exchange.response_started:
-                    await _send_timeout(send, self.timeout_s, request_id)
+                    await _send_timeout(send, self.timeout_s, request_id, self.echo_request_id)
                 elif not exchange.response_complete:
                     await send({"type": "http.response.body", "body": b"", "more_body": False})
             else:
@@ -218,7 +226,7 @@ class ServingMiddleware:
                 ],
             }
         ).encode()
-        await _send_json(send, 413, body, request_id)
+        await _send_json(send, 413, body, request_id if self.echo_request_id else None)
 
     def _finish(
         self,
@@ -265,7 +273,7 @@ async def _wait_briefly(event: asyncio.Event, timeout_s: float = 0.1) -> None:
         await asyncio.wait_for(event.wait(), timeout_s)
 
 
-async def _send_timeout(send: Send, timeout_s: float, request_id: str) -> None:
+async def _send_timeout(send: Send, timeout_s: float, request_id: str, echo: bool) -> None:
     body = json.dumps(
         {
             "error": "request_timeout",
@@ -274,19 +282,15 @@ async def _send_timeout(send: Send, timeout_s: float, request_id: str) -> None:
             "details": [],
         }
     ).encode()
-    await _send_json(send, REQUEST_TIMEOUT, body, request_id)
+    await _send_json(send, REQUEST_TIMEOUT, body, request_id if echo else None)
 
 
-async def _send_json(send: Send, status: int, body: bytes, request_id: str) -> None:
-    await send(
-        {
-            "type": "http.response.start",
-            "status": status,
-            "headers": [
-                (b"content-type", b"application/json"),
-                (b"content-length", str(len(body)).encode()),
-                (REQUEST_ID_HEADER.encode(), request_id.encode()),
-            ],
-        }
-    )
+async def _send_json(send: Send, status: int, body: bytes, request_id: str | None) -> None:
+    headers = [
+        (b"content-type", b"application/json"),
+        (b"content-length", str(len(body)).encode()),
+    ]
+    if request_id is not None:
+        headers.append((REQUEST_ID_HEADER.encode(), request_id.encode()))
+    await send({"type": "http.response.start", "status": status, "headers": headers})
     await send({"type": "http.response.body", "body": body, "more_body": False})
