@@ -37,7 +37,9 @@ fi
 
 "$VENV/bin/python" -m pip install --quiet --upgrade pip
 echo "setup: installing $TORCH_SPEC"
-"$VENV/bin/python" -m pip install --quiet "$TORCH_SPEC"
+# Unquoted on purpose: TORCH_SPEC may carry pip options such as --index-url.
+# shellcheck disable=SC2086
+"$VENV/bin/python" -m pip install --quiet $TORCH_SPEC
 echo "setup: installing the project and its pinned dependencies"
 "$VENV/bin/python" -m pip install --quiet -e ".[dev]"
 "$VENV/bin/python" -c "import torch; print('setup: torch', torch.__version__, 'cuda available:', torch.cuda.is_available())"

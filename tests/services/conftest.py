@@ -5,6 +5,8 @@ the same test runs against the FastAPI service (Gunicorn with Uvicorn workers) a
 Serve service (a local Ray cluster in a network namespace).
 """
 
+import shutil
+import tempfile
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -36,9 +38,19 @@ def service(
 
     from chaos.stack.ray_service import running_ray_service
 
-    workdir: Path = tmp_path_factory.mktemp("ray-service")
-    with running_ray_service(workdir) as running:
-        yield running.endpoint
+    # Ray's Unix socket paths must stay short, so the work directory cannot live under pytest's
+    # deep temporary tree. Index 20 keeps these namespaces apart from the embedded stack's.
+    workdir = Path(tempfile.mkdtemp(prefix="svc-", dir="/tmp"))
+    try:
+        with running_ray_service(
+            workdir,
+            first_index=20,
+            request_timeout_s=8.0,
+            system_config={"metrics_report_interval_ms": 500},
+        ) as running:
+            yield running.endpoint
+    finally:
+        shutil.rmtree(workdir, ignore_errors=True)
 
 
 @pytest.fixture

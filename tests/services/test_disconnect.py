@@ -11,8 +11,8 @@ from urllib.parse import urlsplit
 
 import httpx
 
-from chaos.stack.service_handle import ServiceEndpoint
 from chaos.probes.service_metrics import read_metric, wait_for_value
+from chaos.stack.service_handle import ServiceEndpoint
 
 METRICS_DEADLINE_S = 2.0
 CANCELLED = "serving_requests_cancelled_total"

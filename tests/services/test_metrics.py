@@ -9,9 +9,9 @@ import time
 import httpx
 import pytest
 
+from chaos.probes.service_metrics import exported_sample_names, read_metric, wait_for_value
 from chaos.stack.fastapi_service import RunningFastAPIService
 from chaos.stack.service_handle import ServiceEndpoint
-from chaos.probes.service_metrics import exported_sample_names, read_metric, wait_for_value
 from tests.services.test_disconnect import _raw_request
 
 REQUIRED_SAMPLES = (

@@ -1,0 +1,1 @@
+"""Benchmarks: measured numbers, kept apart from the tests."""

@@ -1,0 +1,1 @@
+"""Targets: where the services and their drivers are, and which faults may run there."""
