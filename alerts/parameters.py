@@ -59,7 +59,7 @@ RAY_APPLICATION = "serving"
 #: NOTE: these values are not read from the Ray service; keep them in step with its config.
 AUTOSCALING_MAX_REPLICAS = {
     "Ingress": 2,
-    "Embedder": 2,
+    "Embedder": 3,
     "Classifier": 2,
     "Generator": 2,
 }

@@ -4,10 +4,26 @@ Bounds live here, next to the scenario they belong to, never as bare numbers in 
 They are sized for the embedded stack's timers (see ``chaos.stack.timers``).
 """
 
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, field
 from typing import Any
 
 from chaos.ledger import Sla
+
+
+@dataclass(frozen=True)
+class AlertExpectation:
+    """Alerts a scenario must fire (and see resolve) and alerts that must stay silent.
+
+    Names are alert names from ``alerts/rules``. A fault that heals within its bound must not
+    page, so its page-severity alerts belong in ``silent``.
+    """
+
+    fire: tuple[str, ...] = ()
+    silent: tuple[str, ...] = ()
+
+    def to_record(self) -> dict[str, Any]:
+        """Return the expectation as a JSON-ready dictionary."""
+        return asdict(self)
 
 
 @dataclass(frozen=True)
@@ -43,6 +59,7 @@ class KillScenario:
     after_fault_s: float
     bounds: KillBounds
     description: str
+    alerts: AlertExpectation = field(default_factory=AlertExpectation)
 
 
 @dataclass(frozen=True)
@@ -73,3 +90,4 @@ class DisconnectScenario:
     duration_s: float
     bounds: DisconnectBounds
     description: str
+    alerts: AlertExpectation = field(default_factory=AlertExpectation)

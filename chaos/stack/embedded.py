@@ -1,9 +1,14 @@
-"""The embedded stack: both reference services, Prometheus and their wiring, on one machine.
+"""The embedded stack: both reference services and their observability, on one machine.
 
-``start_embedded_stack`` removes leftovers of an earlier run, starts every component with the
-timers of ``StackTimers``, and returns only once the services are ready and every Prometheus
-target is up. ``EmbeddedStack.stop`` ends everything it started, in reverse order, also when
-a component already died.
+Components: a Ray cluster in network namespaces serving the Ray Serve service, the FastAPI
+service under Gunicorn, the Toxiproxy-compatible fault proxy with one proxy in front of each
+service, Prometheus (with the shipped alert rules), Alertmanager (with the shipped routing)
+and the suite's webhook receiver.
+
+``start_embedded_stack`` takes the machine-wide stack lock, removes leftovers of an earlier
+run, starts every component with the timers of ``StackTimers``, and returns only once the
+services are ready and every Prometheus target is up. ``EmbeddedStack.stop`` ends everything
+it started, in reverse order, also when a component already died.
 """
 
 import secrets
@@ -14,13 +19,18 @@ from typing import Any
 
 import structlog
 
+from chaos.faultproxy.client import FaultProxyClient
+from chaos.faultproxy.process import FaultProxyProcess, start_fault_proxy
+from chaos.observability.receiver import WebhookReceiver
 from chaos.probes.prometheus import PrometheusClient
 from chaos.stack import leftovers
+from chaos.stack.alertmanager import RunningAlertmanager, stack_config, start_alertmanager
 from chaos.stack.fastapi_service import (
     FastAPIServiceConfig,
     RunningFastAPIService,
     start_fastapi_service,
 )
+from chaos.stack.lock import StackLock
 from chaos.stack.ports import free_port
 from chaos.stack.prometheus import RunningPrometheus, ScrapeJob, render_config, start_prometheus
 from chaos.stack.ray_service import RayService, start_ray_service
@@ -41,8 +51,14 @@ class EmbeddedStack:
 
     workdir: Path
     timers: StackTimers
+    lock: StackLock = field(default_factory=StackLock)
     fastapi: RunningFastAPIService | None = None
     ray: RayService | None = None
+    fault_proxy: FaultProxyProcess | None = None
+    #: Listen address (``host:port``) of the fault proxy in front of each service, by name.
+    proxied: dict[str, str] = field(default_factory=dict)
+    receiver: WebhookReceiver | None = None
+    alertmanager: RunningAlertmanager | None = None
     prometheus: RunningPrometheus | None = None
     started_s: dict[str, float] = field(default_factory=dict)
 
@@ -54,6 +70,17 @@ class EmbeddedStack:
         if self.ray is not None:
             endpoints["ray"] = self.ray.endpoint
         return endpoints
+
+    def proxied_url(self, service: str) -> str:
+        """Return the base URL that reaches ``service`` through the fault proxy."""
+        return f"http://{self.proxied[service]}"
+
+    def fault_proxy_client(self) -> FaultProxyClient:
+        """Return a client of the fault proxy's API."""
+        if self.fault_proxy is None:
+            message = "the embedded stack has no fault proxy running"
+            raise RuntimeError(message)
+        return FaultProxyClient(self.fault_proxy.api_url)
 
     def prometheus_client(self) -> PrometheusClient:
         """Return a client of the stack's Prometheus."""
@@ -69,6 +96,9 @@ class EmbeddedStack:
             "workdir": str(self.workdir),
             "services": {name: endpoint.base_url for name, endpoint in self.services().items()},
             "prometheus": self.prometheus.url if self.prometheus else None,
+            "alertmanager": self.alertmanager.url if self.alertmanager else None,
+            "fault_proxy": self.fault_proxy.api_url if self.fault_proxy else None,
+            "proxied": {name: f"http://{address}" for name, address in self.proxied.items()},
             "seconds_to_start": {name: round(value, 1) for name, value in self.started_s.items()},
         }
 
@@ -78,6 +108,18 @@ class EmbeddedStack:
             self.prometheus.stop()
             leftovers.forget_process(self.prometheus.process.pid)
             self.prometheus = None
+        if self.alertmanager is not None:
+            self.alertmanager.stop()
+            leftovers.forget_process(self.alertmanager.process.pid)
+            self.alertmanager = None
+        if self.receiver is not None:
+            self.receiver.stop()
+            self.receiver = None
+        if self.fault_proxy is not None:
+            _reset_fault_proxy(self.fault_proxy)
+            self.fault_proxy.stop()
+            leftovers.forget_process(self.fault_proxy.pid)
+            self.fault_proxy = None
         if self.fastapi is not None:
             self.fastapi.stop()
             leftovers.forget_process(self.fastapi.process.pid)
@@ -85,6 +127,7 @@ class EmbeddedStack:
         if self.ray is not None:
             self.ray.stop()
             self.ray = None
+        self.lock.release()
         logger.info("embedded_stack_stopped", workdir=str(self.workdir))
 
 
@@ -94,15 +137,17 @@ def start_embedded_stack(timers: StackTimers, base_dir: Path | None = None) -> E
     Ray's temp directory lives under ``base_dir``, whose path must stay short (Unix socket
     paths are limited to 107 bytes), so the default is ``/tmp/serving-chaos/<run id>``.
     """
-    removed = leftovers.remove_leftovers()
-    if removed["process_groups"] or removed["namespaces"]:
-        logger.warning("leftovers_removed", **removed)
-
     workdir = (base_dir or Path("/tmp/serving-chaos")) / secrets.token_hex(3)
     stack = EmbeddedStack(workdir=workdir, timers=timers)
+    stack.lock.acquire()
     try:
+        removed = leftovers.remove_leftovers()
+        if removed["process_groups"] or removed["namespaces"]:
+            logger.warning("leftovers_removed", **removed)
         _start_ray(stack)
         _start_fastapi(stack)
+        _start_fault_proxy(stack)
+        _start_alerting(stack)
         _start_prometheus(stack)
     except BaseException:
         stack.stop()
@@ -137,6 +182,50 @@ def _start_fastapi(stack: EmbeddedStack) -> None:
     stack.started_s["fastapi"] = time.monotonic() - started
 
 
+def _start_fault_proxy(stack: EmbeddedStack) -> None:
+    assert stack.fastapi is not None
+    assert stack.ray is not None
+    started = time.monotonic()
+    stack.workdir.mkdir(parents=True, exist_ok=True)
+    stack.fault_proxy = start_fault_proxy(log_path=stack.workdir / "fault-proxy.log")
+    leftovers.record_process(stack.fault_proxy.pid)
+    upstreams = {
+        "fastapi": stack.fastapi.endpoint.base_url.removeprefix("http://"),
+        "ray": stack.ray.endpoint.base_url.removeprefix("http://"),
+    }
+    with stack.fault_proxy_client() as client:
+        client.reset()
+        for name, upstream in upstreams.items():
+            proxy = client.create_proxy(name, upstream, listen="127.0.0.1:0")
+            host, port = proxy.listen_address
+            stack.proxied[name] = f"{host}:{port}"
+    stack.started_s["fault_proxy"] = time.monotonic() - started
+
+
+def _reset_fault_proxy(process: FaultProxyProcess) -> None:
+    """Remove every toxic and re-enable every proxy; a dead proxy is logged, not raised."""
+    try:
+        with FaultProxyClient(process.api_url) as client:
+            client.reset()
+    except Exception as error:
+        logger.warning("fault_proxy_reset_failed", error=repr(error))
+
+
+def _start_alerting(stack: EmbeddedStack) -> None:
+    started = time.monotonic()
+    stack.receiver = WebhookReceiver().start()
+    config = stack_config(
+        stack.receiver.base_url,
+        group_wait_s=stack.timers.alertmanager_group_wait_s,
+        group_interval_s=stack.timers.alertmanager_group_interval_s,
+    )
+    stack.alertmanager = start_alertmanager(
+        stack.workdir / "alertmanager", config, port=free_port()
+    )
+    leftovers.record_process(stack.alertmanager.process.pid)
+    stack.started_s["alertmanager"] = time.monotonic() - started
+
+
 def _start_prometheus(stack: EmbeddedStack) -> None:
     assert stack.fastapi is not None
     assert stack.ray is not None
@@ -151,7 +240,7 @@ def _start_prometheus(stack: EmbeddedStack) -> None:
         scrape_interval_s=stack.timers.prometheus_scrape_interval_s,
         evaluation_interval_s=stack.timers.prometheus_evaluation_interval_s,
         rule_files=sorted(ALERT_RULES_DIR.glob("*.yml")) if ALERT_RULES_DIR.is_dir() else [],
-        alertmanager_address=None,
+        alertmanager_address=stack.alertmanager.address if stack.alertmanager else None,
     )
     stack.prometheus = start_prometheus(stack.workdir / "prometheus", config, port=free_port())
     leftovers.record_process(stack.prometheus.process.pid)

@@ -9,6 +9,7 @@ stack's network namespaces with everything in them.
 import contextlib
 import json
 import os
+import shutil
 import signal
 from pathlib import Path
 
@@ -16,11 +17,15 @@ import psutil
 import structlog
 
 from chaos.stack import netns
-from chaos.stack.ray_cluster import remove_stack_leftovers
 
 logger = structlog.get_logger("chaos.stack")
 
 REGISTRY = Path(os.environ.get("CHAOS_STACK_REGISTRY", "/tmp/serving-chaos/registry.json"))
+#: The embedded stack's namespaces take indices below this; tests use higher ones, which a
+#: reset leaves alone.
+STACK_INDEX_LIMIT = 10
+#: Work directories of the embedded stack are named by six hexadecimal digits.
+WORKDIR_NAME_LENGTH = 6
 
 
 def record_process(pid: int) -> None:
@@ -59,10 +64,24 @@ def remove_leftovers() -> dict[str, list[str]]:
         logger.warning("leftover_process_group_killed", pid=pid)
 
     _write({})
-    namespaces = remove_stack_leftovers() if netns.list_namespaces() else []
+    _remove_old_workdirs()
+    namespaces = []
+    for name in netns.list_namespaces():
+        index = name.removeprefix(netns.DEFAULT_PREFIX)
+        if index.isdigit() and int(index) < STACK_INDEX_LIMIT:
+            netns.stop_processes(name)
+            netns.remove_namespace(netns.plan_namespace(int(index)))
+            namespaces.append(name)
     if namespaces:
         logger.warning("leftover_namespaces_removed", namespaces=namespaces)
     return {"process_groups": ended, "namespaces": list(namespaces)}
+
+
+def _remove_old_workdirs() -> None:
+    """Remove the work directories (logs, Prometheus data) of earlier runs."""
+    for path in REGISTRY.parent.iterdir():
+        if path.is_dir() and len(path.name) == WORKDIR_NAME_LENGTH:
+            shutil.rmtree(path, ignore_errors=True)
 
 
 def _read() -> dict[str, list[str]]:

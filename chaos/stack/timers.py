@@ -32,6 +32,10 @@ class StackTimers:
     fastapi_graceful_timeout_s: int = 5
     #: End-to-end request timeout of both services (Serve ``request_timeout_s``).
     request_timeout_s: float = 10.0
+    #: Alertmanager grouping, shortened from the shipped 30 s and 5 m so that notifications
+    #: arrive within a scenario; the routing tree and the alert rules stay as shipped.
+    alertmanager_group_wait_s: float = 1.0
+    alertmanager_group_interval_s: float = 5.0
 
     def to_record(self, serve_config: Path) -> dict[str, Any]:
         """Return the timers plus the deployed Serve health-check settings, for the journal."""

@@ -1,0 +1,1 @@
+"""What the suite itself runs to observe a target: the alert webhook receiver."""
