@@ -61,7 +61,7 @@ def main(argv: list[str] | None = None) -> int:
                 with running_fastapi_service(workdir / "fastapi", config) as service:
                     result = measure(service.endpoint.base_url, options.warmup, options.requests)
             elif name == "ray":
-                with running_ray_service(workdir / "ray") as ray_service:
+                with running_ray_service(workdir / "ray", first_index=25) as ray_service:
                     result = measure(ray_service.endpoint.base_url, options.warmup, options.requests)
             else:
                 parser.error(f"unknown service {name!r}; expected fastapi or ray")

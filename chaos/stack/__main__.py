@@ -5,6 +5,7 @@ import json
 import sys
 
 from chaos.stack import leftovers
+from chaos.stack.lock import StackBusyError, StackLock
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -15,7 +16,17 @@ def main(argv: list[str] | None = None) -> int:
     )
     parser.parse_args(argv)
 
-    removed = leftovers.remove_leftovers()
+    # A reset while another run holds the stack would tear that run down, so it waits its turn.
+    lock = StackLock()
+    try:
+        lock.acquire()
+    except StackBusyError as error:
+        print(f"reset: {error}", file=sys.stderr)
+        return 1
+    try:
+        removed = leftovers.remove_leftovers()
+    finally:
+        lock.release()
     print(json.dumps(removed, indent=2))
     return 0
 
