@@ -47,7 +47,9 @@ def measure(base_url: str, warmup: int, requests: int) -> dict[str, float]:
 
 def main(argv: list[str] | None = None) -> int:
     """Measure both services and print one JSON object per service."""
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     parser.add_argument("--requests", type=int, default=200, help="measured requests per service")
     parser.add_argument("--warmup", type=int, default=20, help="unmeasured requests sent first")
     parser.add_argument("--services", default="fastapi,ray", help="comma-separated: fastapi, ray")
@@ -62,7 +64,9 @@ def main(argv: list[str] | None = None) -> int:
                     result = measure(service.endpoint.base_url, options.warmup, options.requests)
             elif name == "ray":
                 with running_ray_service(workdir / "ray", first_index=25) as ray_service:
-                    result = measure(ray_service.endpoint.base_url, options.warmup, options.requests)
+                    result = measure(
+                        ray_service.endpoint.base_url, options.warmup, options.requests
+                    )
             else:
                 parser.error(f"unknown service {name!r}; expected fastapi or ray")
             print(json.dumps({"service": name, **result}))
