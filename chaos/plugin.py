@@ -16,6 +16,8 @@ from types import FrameType
 import pytest
 
 from chaos.journal import JournalWriter, RunJournal
+from chaos.observability.coverage import coverage_rows, write_coverage
+from chaos.observability.exporter import ChaosExporter
 from chaos.stack.embedded import start_embedded_stack
 from chaos.stack.ray_service import SERVE_CONFIG
 from chaos.stack.timers import StackTimers
@@ -86,14 +88,26 @@ def chaos_target(
 
     timers = StackTimers()
     chaos_journal.journal.timers = timers.to_record(SERVE_CONFIG)
-    stack = start_embedded_stack(timers)
+    # Start of the chaos exporter: client-side SLIs and fault windows, scraped as job "chaos".
+    exporter = ChaosExporter().start()
+    try:
+        stack = start_embedded_stack(timers, exporter_address=exporter.address)
+    except BaseException:
+        exporter.stop()
+        raise
+    for name, endpoint in stack.services().items():
+        exporter.register_service(name, endpoint.base_url)
+        if name in stack.proxied:
+            exporter.register_service(name, stack.proxied_url(name))
+    # End of the chaos exporter start.
     try:
         target = ChaosTarget(endpoints=stack.services(), stack=stack)
-        chaos_journal.journal.target = target.describe()
+        chaos_journal.journal.target = {**target.describe(), "exporter": exporter.describe()}
         chaos_journal.write()
         yield target
     finally:
         stack.stop()
+        exporter.stop()
 
 
 def pytest_sessionfinish(session: pytest.Session) -> None:
@@ -104,7 +118,10 @@ def pytest_sessionfinish(session: pytest.Session) -> None:
     writer.journal.duration_s = round(
         writer.journal.ended_at_unix_s - writer.journal.started_at_unix_s, 1
     )
+    writer.journal.alert_coverage = coverage_rows(writer.journal)
     writer.write()
+    # The alert coverage table goes next to the journal.
+    write_coverage(writer.journal, writer.path.parent)
 
 
 def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:

@@ -50,7 +50,8 @@ def test_disconnect(
     )
     run = ScenarioRun(chaos_journal, record)
     try:
-        run_disconnect_scenario(run, scenario, endpoint, _replicas(chaos_target, service, scenario))
+        replicas = _replicas(chaos_target, service, scenario)
+        run_disconnect_scenario(run, scenario, endpoint, replicas, stack=chaos_target.stack)
     except Exception as error:
         run.finish(error)
         raise

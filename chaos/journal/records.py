@@ -57,6 +57,8 @@ class RunJournal:
     ended_at_unix_s: float | None = None
     duration_s: float | None = None
     scenarios: list[ScenarioRecord] = field(default_factory=list)
+    #: One row per scenario and declared alert: fired or silent, detection latency and floor.
+    alert_coverage: list[dict[str, Any]] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
 
     def to_dict(self) -> dict[str, Any]:

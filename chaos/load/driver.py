@@ -4,6 +4,7 @@ import asyncio
 import contextlib
 import time
 import uuid
+from collections.abc import Callable
 
 import httpx
 import structlog
@@ -18,6 +19,24 @@ log = structlog.get_logger(__name__)
 #: ``timeout_s``, before it cancels them. Covers event-loop delay, not the target.
 DRAIN_GRACE_S = 2.0
 
+#: A function called once per request when it gets its outcome, with the run's config.
+CompletionListener = Callable[[LoadConfig, LedgerEntry], None]
+
+# Listeners every driver in this process calls, e.g. the chaos exporter's request counter.
+_completion_listeners: list[CompletionListener] = []
+
+
+def add_completion_listener(listener: CompletionListener) -> None:
+    """Call ``listener`` for every finished request of every driver in this process."""
+    if listener not in _completion_listeners:
+        _completion_listeners.append(listener)
+
+
+def remove_completion_listener(listener: CompletionListener) -> None:
+    """Stop calling ``listener``; a listener that was never added is ignored."""
+    if listener in _completion_listeners:
+        _completion_listeners.remove(listener)
+
 
 class OpenLoopDriver:
     """Send ``config.rate_rps`` requests per second, each as its own task, into a ledger.
@@ -28,9 +47,15 @@ class OpenLoopDriver:
     only raises the number of requests in flight, up to ``max_outstanding``.
     """
 
-    def __init__(self, config: LoadConfig, ledger: Ledger | None = None) -> None:
+    def __init__(
+        self,
+        config: LoadConfig,
+        ledger: Ledger | None = None,
+        on_complete: CompletionListener | None = None,
+    ) -> None:
         self.config = config
         self.ledger = Ledger() if ledger is None else ledger
+        self.on_complete = on_complete
         self.phase = config.phase
         self._stopping = asyncio.Event()
         self._tasks: set[asyncio.Task[None]] = set()
@@ -120,6 +145,7 @@ class OpenLoopDriver:
         if len(self._tasks) >= self.config.max_outstanding:
             entry.error_kind = ErrorKind.CLIENT_SATURATED
             entry.end_s = time.monotonic()
+            self._completed(entry)
             return
 
         task = asyncio.create_task(
@@ -133,6 +159,18 @@ class OpenLoopDriver:
         )
         self._tasks.add(task)
         task.add_done_callback(self._tasks.discard)
+        task.add_done_callback(lambda _: self._completed(entry) if entry.finished else None)
+
+    def _completed(self, entry: LedgerEntry) -> None:
+        """Pass a finished entry to the listeners; a failing listener is logged, not raised."""
+        listeners = list(_completion_listeners)
+        if self.on_complete is not None:
+            listeners.append(self.on_complete)
+        for listener in listeners:
+            try:
+                listener(self.config, entry)
+            except Exception as error:
+                log.warning("completion_listener_failed", error=repr(error))
 
     async def _drain(self) -> None:
         if not self._tasks:
@@ -151,3 +189,4 @@ class OpenLoopDriver:
         for entry in self.ledger.unfinished():
             entry.error_kind = ErrorKind.CLIENT_CANCELLED
             entry.end_s = time.monotonic()
+            self._completed(entry)

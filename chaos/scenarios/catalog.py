@@ -8,6 +8,7 @@ load on two cores.
 
 from chaos.ledger import Sla
 from chaos.scenarios.definitions import (
+    AlertExpectation,
     DisconnectBounds,
     DisconnectScenario,
     KillBounds,
@@ -17,6 +18,17 @@ from chaos.scenarios.definitions import (
 #: Healthy means, per one-second window, at least 95 % of requests succeed and p95 stays under
 #: 1 s (a 2-core machine shares its cores between the load, Ray, Gunicorn and Prometheus).
 KILL_SLA = Sla(min_success_ratio=0.95, max_p95_s=1.0, window_s=1.0, stable_s=5.0)
+
+#: Page alerts that a replica or worker kill must not raise: the service heals itself within
+#: the scenario's recovery deadline, well inside every page rule's ``for`` duration.
+RAY_KILL_ALERTS = AlertExpectation(
+    silent=("AvailabilityBudgetBurnPage", "LatencyBudgetBurnPage", "RayNodeLost")
+)
+FASTAPI_KILL_ALERTS = AlertExpectation(
+    silent=("AvailabilityBudgetBurnPage", "LatencyBudgetBurnPage", "ScrapeTargetDown")
+)
+#: Disconnects are planned by the client; they must raise no SLO page.
+DISCONNECT_ALERTS = AlertExpectation(silent=("AvailabilityBudgetBurnPage", "LatencyBudgetBurnPage"))
 
 KILL_SCENARIOS = (
     KillScenario(
@@ -29,6 +41,7 @@ KILL_SCENARIOS = (
         after_fault_s=30,
         bounds=KillBounds(sla=KILL_SLA, recovery_deadline_s=25.0, max_failed=10),
         description="ray.kill of one of two Embedder replicas under 20 requests per second",
+        alerts=RAY_KILL_ALERTS,
     ),
     KillScenario(
         name="replica_kill_sigkill",
@@ -40,6 +53,7 @@ KILL_SCENARIOS = (
         after_fault_s=30,
         bounds=KillBounds(sla=KILL_SLA, recovery_deadline_s=25.0, max_failed=10),
         description="SIGKILL of the worker process of one of two Embedder replicas",
+        alerts=RAY_KILL_ALERTS,
     ),
     KillScenario(
         name="worker_kill_sigkill",
@@ -51,6 +65,7 @@ KILL_SCENARIOS = (
         after_fault_s=30,
         bounds=KillBounds(sla=KILL_SLA, recovery_deadline_s=25.0, max_failed=10),
         description="SIGKILL of one of two Gunicorn workers under 20 requests per second",
+        alerts=FASTAPI_KILL_ALERTS,
     ),
 )
 
@@ -65,6 +80,7 @@ DISCONNECT_SCENARIOS = (
         duration_s=6,
         bounds=DISCONNECT_BOUNDS,
         description="streams closed by the client after 5 of 200 tokens",
+        alerts=DISCONNECT_ALERTS,
     ),
     DisconnectScenario(
         name="disconnect_mid_unary",
@@ -74,6 +90,7 @@ DISCONNECT_SCENARIOS = (
         duration_s=6,
         bounds=DISCONNECT_BOUNDS,
         description="classify calls closed by the client 0.3 s into a 1 s slow classification",
+        alerts=DISCONNECT_ALERTS,
     ),
     DisconnectScenario(
         name="disconnect_in_batch",
@@ -83,5 +100,6 @@ DISCONNECT_SCENARIOS = (
         duration_s=6,
         bounds=DISCONNECT_BOUNDS,
         description="embedding calls closed by the client while queued for a slow batch",
+        alerts=DISCONNECT_ALERTS,
     ),
 )

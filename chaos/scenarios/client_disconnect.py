@@ -17,10 +17,12 @@ import httpx
 from chaos.ledger import ErrorKind, Ledger
 from chaos.load.config import LoadConfig
 from chaos.load.mix import RequestKind, RequestMix, RequestTemplate, single
+from chaos.observability.alert_checks import check_alerts
 from chaos.probes.service_metrics import read_metric, wait_for_value
 from chaos.scenarios.definitions import DisconnectScenario
 from chaos.scenarios.load_runs import run_load
 from chaos.scenarios.runner import ScenarioRun
+from chaos.stack.embedded import EmbeddedStack
 from chaos.stack.service_handle import ServiceEndpoint
 from chaos.verdicts import Check
 
@@ -130,9 +132,16 @@ def _clear_fault(endpoint: ServiceEndpoint, target: str, applied: list[dict[str,
 
 
 def run_disconnect_scenario(
-    run: ScenarioRun, scenario: DisconnectScenario, endpoint: ServiceEndpoint, replicas: int = 1
+    run: ScenarioRun,
+    scenario: DisconnectScenario,
+    endpoint: ServiceEndpoint,
+    replicas: int = 1,
+    stack: EmbeddedStack | None = None,
 ) -> None:
-    """Run ``scenario`` against ``endpoint`` and record the checks in ``run``."""
+    """Run ``scenario`` against ``endpoint`` and record the checks in ``run``.
+
+    With ``stack``, the scenario's alert expectation is checked against the stack's receiver.
+    """
     moment = plan(scenario.moment, endpoint.name)
     bounds = scenario.bounds
 
@@ -292,6 +301,12 @@ def run_disconnect_scenario(
                     float(_DISCONNECT_AFTER_TOKENS + _TOKENS_AFTER_CLOSE),
                     f"{TOKENS} delta over disconnects; a full stream makes {_STREAM_TOKENS}",
                 )
+            )
+
+    if stack is not None:
+        with run.step("alert_checks"):
+            check_alerts(
+                run, stack, scenario.alerts, run.record.started_at_unix_s, service=endpoint.name
             )
 
 

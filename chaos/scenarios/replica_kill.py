@@ -18,6 +18,7 @@ from chaos.faults.record import InjectedFault
 from chaos.ledger import Ledger, summarize, time_to_recovery
 from chaos.load.config import LoadConfig
 from chaos.load.driver import OpenLoopDriver
+from chaos.observability.alert_checks import check_alerts
 from chaos.probes.replicas import APPLICATION, expected_members, serving_members
 from chaos.scenarios.definitions import KillScenario
 from chaos.scenarios.load_runs import EMBEDDING_MIX, run_load, steady_state_config
@@ -106,6 +107,10 @@ def run_kill_scenario(
     with run.step("recovery") as step:
         _judge(run, scenario, fault, ledger, trace, out_dir)
         step.details.update(time_to_recovery_s=run.record.time_to_recovery_s)
+
+    # A replica that heals within its bound must not page: the scenario's page alerts are silent.
+    with run.step("alert_checks"):
+        check_alerts(run, stack, scenario.alerts, fault.injected_at_unix_s)
 
 
 async def _drive(

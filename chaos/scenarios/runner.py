@@ -14,6 +14,7 @@ from typing import Any
 import structlog
 
 from chaos.journal import JournalWriter, ScenarioRecord, StepRecord
+from chaos.observability.exporter import active_exporter
 from chaos.verdicts import Check, Verdict
 
 logger = structlog.get_logger("chaos.scenario")
@@ -51,6 +52,32 @@ class ScenarioRun:
             step.ended_at_unix_s = time.time()
             self._log.info("step_ended", step=name, status=step.status, duration_s=step.duration_s)
             self.writer.write()
+
+    def set_fault_active(self, fault: str, active: bool, service: str | None = None) -> None:
+        """Set ``chaos_fault_active`` of ``fault`` on the exporter, when one runs.
+
+        ``service`` defaults to the scenario's service. Call it with ``active=False`` in the
+        rollback, or use ``fault_window``, which always does.
+        """
+        exporter = active_exporter()
+        if exporter is not None:
+            exporter.set_fault_active(
+                self.record.scenario, service or self.record.service, fault, active
+            )
+
+    @contextmanager
+    def fault_window(self, fault: str, service: str | None = None) -> Iterator[None]:
+        """Mark ``fault`` active around the ``with`` block, inactive again on any exit."""
+        self.set_fault_active(fault, True, service)
+        try:
+            yield
+        finally:
+            self.set_fault_active(fault, False, service)
+
+    def record_alerts(self, alerts: dict[str, Any]) -> None:
+        """Store the alert results (fired, silent, detection latency) in the record."""
+        self.record.alerts = alerts
+        self.writer.write()
 
     def check(self, check: Check) -> Check:
         """Add a check to the verdict and log it."""

@@ -60,6 +60,8 @@ class EmbeddedStack:
     receiver: WebhookReceiver | None = None
     alertmanager: RunningAlertmanager | None = None
     prometheus: RunningPrometheus | None = None
+    #: ``host:port`` of the chaos exporter in the pytest process, scraped as job ``chaos``.
+    exporter_address: str | None = None
     started_s: dict[str, float] = field(default_factory=dict)
 
     def services(self) -> dict[str, ServiceEndpoint]:
@@ -131,14 +133,17 @@ class EmbeddedStack:
         logger.info("embedded_stack_stopped", workdir=str(self.workdir))
 
 
-def start_embedded_stack(timers: StackTimers, base_dir: Path | None = None) -> EmbeddedStack:
+def start_embedded_stack(
+    timers: StackTimers, base_dir: Path | None = None, exporter_address: str | None = None
+) -> EmbeddedStack:
     """Start the embedded stack and wait until it is healthy; on failure stop what started.
 
     Ray's temp directory lives under ``base_dir``, whose path must stay short (Unix socket
     paths are limited to 107 bytes), so the default is ``/tmp/serving-chaos/<run id>``.
+    ``exporter_address`` (``host:port``) adds the scrape job ``chaos`` for the suite's exporter.
     """
     workdir = (base_dir or Path("/tmp/serving-chaos")) / secrets.token_hex(3)
-    stack = EmbeddedStack(workdir=workdir, timers=timers)
+    stack = EmbeddedStack(workdir=workdir, timers=timers, exporter_address=exporter_address)
     stack.lock.acquire()
     try:
         removed = leftovers.remove_leftovers()
@@ -235,6 +240,10 @@ def _start_prometheus(stack: EmbeddedStack) -> None:
         ScrapeJob(name="fastapi", targets=(fastapi_target,)),
         ScrapeJob(name="ray", file_sd_path=stack.ray.cluster.service_discovery_file),
     ]
+    # Start of the chaos exporter's scrape job (client-side SLIs and fault windows).
+    if stack.exporter_address is not None:
+        jobs.append(ScrapeJob(name="chaos", targets=(stack.exporter_address,)))
+    # End of the chaos exporter's scrape job.
     config = render_config(
         jobs,
         scrape_interval_s=stack.timers.prometheus_scrape_interval_s,
@@ -247,7 +256,7 @@ def _start_prometheus(stack: EmbeddedStack) -> None:
 
     client = PrometheusClient(stack.prometheus.url)
     try:
-        up = client.wait_for_targets_up({"fastapi", "ray"}, timeout_s=90.0)
+        up = client.wait_for_targets_up({job.name for job in jobs}, timeout_s=90.0)
     finally:
         client.close()
     stack.started_s["prometheus"] = time.monotonic() - started
