@@ -76,14 +76,16 @@ def availability_error_ratio(sli: ServiceSli, window: str) -> str:
     """Return PromQL for the share of SLO-route requests that ended in a 5xx status.
 
     4xx statuses, including 499 (client closed the request) and 408, count as good requests: the
-    client caused them or gave up, and slow requests are the latency SLI's concern.
+    client caused them or gave up, and slow requests are the latency SLI's concern. With traffic
+    but no 5xx series yet, the ratio is 0 rather than absent, so dashboards and burn rates show
+    a value from the first request on.
     """
     errors = (
         f'sum(rate({sli.requests_counter}{{{sli.requests_selector}, {sli.status_label}=~"5.."}}'
         f"[{window}]))"
     )
     total = f"sum(rate({sli.requests_counter}{{{sli.requests_selector}}}[{window}]))"
-    return f"{errors}\n/\n{total}\n"
+    return f"(\n  {errors}\n  or\n  vector(0)\n)\n/\n{total}\n"
 
 
 def latency_error_ratio(sli: ServiceSli, window: str) -> str:

@@ -8,7 +8,7 @@ and the limit (see ``services.http.errors``).
 from enum import StrEnum
 from typing import Annotated
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from services.contract.limits import DEFAULT_LIMITS as LIMITS
 
@@ -106,6 +106,16 @@ class FaultRequest(_Strict):
     leak_mb: int = Field(default=0, ge=0, le=LIMITS.max_fault_leak_mb)
     target: str = Field(default="ingress", pattern="^(ingress|embedder|classifier|generator)$")
     scope: str = Field(default="one", pattern="^(one|all)$")
+
+    @model_validator(mode="after")
+    def _check_size(self) -> "FaultRequest":
+        if self.kind is FaultKind.SLOW and self.delay_ms == 0:
+            message = "delay_ms must be above 0 for a 'slow' fault; set the added delay in ms"
+            raise ValueError(message)
+        if self.kind is FaultKind.LEAK and self.leak_mb == 0:
+            message = "leak_mb must be above 0 for a 'leak' fault; set the memory to leak in MiB"
+            raise ValueError(message)
+        return self
 
 
 class FaultResponse(BaseModel):

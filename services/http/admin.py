@@ -7,7 +7,7 @@ one. Every call, allowed or not, is logged with the caller's address; the token 
 import hmac
 
 import structlog
-from fastapi import APIRouter, Depends, Header, HTTPException, Request
+from fastapi import APIRouter, Depends, Header, HTTPException, Query, Request
 
 from services.contract.schemas import FaultKind, FaultRequest, FaultResponse
 from services.http.backend import Backend
@@ -77,7 +77,10 @@ def build_admin_router(backend: Backend, metrics: ServingMetrics, token: str | N
         return applied
 
     @router.delete(ADMIN_FAULTS, status_code=204)
-    async def clear_faults(request: Request, target: str = "ingress") -> None:
+    async def clear_faults(
+        request: Request,
+        target: str = Query(default="ingress", pattern="^(ingress|embedder|classifier|generator)$"),
+    ) -> None:
         await backend.clear_faults(target)
         logger.warning(
             "admin_faults_cleared",

@@ -14,6 +14,7 @@ from services.contract.schemas import (
     EmbedResponse,
     GenerateRequest,
     HealthResponse,
+    TokenEvent,
 )
 from services.http import routes
 from services.http.admin import build_admin_router
@@ -42,12 +43,12 @@ def build_app(
     app = FastAPI(title="Model serving reference service", version="1.0")
     install_error_handlers(app)
 
-    @app.get(routes.HEALTHZ, response_model=HealthResponse)
+    @app.api_route(routes.HEALTHZ, methods=["GET", "HEAD"], response_model=HealthResponse)
     async def healthz() -> HealthResponse:
         health = backend.health()
         return health.model_copy(update={"status": "alive"})
 
-    @app.get(routes.READYZ, response_model=HealthResponse)
+    @app.api_route(routes.READYZ, methods=["GET", "HEAD"], response_model=HealthResponse)
     async def readyz() -> Response:
         health = backend.health()
         return JSONResponse(health.model_dump(), status_code=200 if health.ready else 503)
@@ -62,8 +63,13 @@ def build_app(
 
     @app.post(routes.GENERATE)
     async def generate(request: GenerateRequest) -> StreamingResponse:
+        events = backend.generate(request.prompt, request.max_tokens, request.token_delay_ms)
+        # The first token is produced before the 200 goes out, so a failure before any token
+        # (an injected fault, a model that is not loaded) gets its own status code instead of
+        # a stream that breaks after a 200.
+        first = await anext(events)
         return StreamingResponse(
-            _server_sent_events(backend, request),
+            _server_sent_events(first, events),
             media_type="text/event-stream",
             headers={"cache-control": "no-store"},
         )
@@ -85,9 +91,12 @@ def build_app(
     return app
 
 
-async def _server_sent_events(backend: Backend, request: GenerateRequest) -> AsyncIterator[bytes]:
-    count = 0
-    async for event in backend.generate(request.prompt, request.max_tokens, request.token_delay_ms):
+async def _server_sent_events(
+    first: TokenEvent, rest: AsyncIterator[TokenEvent]
+) -> AsyncIterator[bytes]:
+    yield f"event: token\ndata: {first.model_dump_json()}\n\n".encode()
+    count = 1
+    async for event in rest:
         count += 1
         yield f"event: token\ndata: {event.model_dump_json()}\n\n".encode()
     yield f"event: done\ndata: {json.dumps({'tokens': count})}\n\n".encode()

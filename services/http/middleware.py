@@ -49,6 +49,7 @@ class _Exchange:
         self.response_complete = False
         self.response_bytes = 0
         self.request_bytes = 0
+        self.event_stream = False
         self.body_too_large = asyncio.Event()
         self.cancelled: str | None = None
         self.disconnected = asyncio.Event()
@@ -136,6 +137,10 @@ class ServingMiddleware:
             if message["type"] == "http.response.start":
                 exchange.status = message["status"]
                 exchange.response_started = True
+                exchange.event_stream = any(
+                    key.lower() == b"content-type" and value.startswith(b"text/event-stream")
+                    for key, value in message.get("headers", [])
+                )
                 if self.echo_request_id:
                     headers = [*message.get("headers", []), echo_header]
                     message = {**message, "headers": headers}
@@ -176,7 +181,7 @@ class ServingMiddleware:
                 if not exchange.response_started:
                     await _send_timeout(send, self.timeout_s, request_id, self.echo_request_id)
                 elif not exchange.response_complete:
-                    await send({"type": "http.response.body", "body": b"", "more_body": False})
+                    await _end_cut_response(send, exchange, self.timeout_s, request_id)
             else:
                 await handler
         except asyncio.CancelledError:
@@ -265,6 +270,27 @@ async def _cancel(task: "asyncio.Task[Any]") -> None:
 
 async def _call(app: ASGIApp, scope: Scope, receive: Receive, send: Send) -> None:
     await app(scope, receive, send)
+
+
+async def _end_cut_response(
+    send: Send, exchange: _Exchange, timeout_s: float, request_id: str
+) -> None:
+    """End a response the timeout cut after it started; a stream gets an ``error`` event first.
+
+    The status line already went out as 200, so the event is the only way a streaming client
+    learns that the stream did not finish.
+    """
+    body = b""
+    if exchange.event_stream:
+        data = json.dumps(
+            {
+                "error": "request_timeout",
+                "message": f"the stream was cut at the {timeout_s} s request timeout",
+                "request_id": request_id,
+            }
+        )
+        body = f"event: error\ndata: {data}\n\n".encode()
+    await send({"type": "http.response.body", "body": body, "more_body": False})
 
 
 async def _wait_briefly(event: asyncio.Event, timeout_s: float = 0.1) -> None:

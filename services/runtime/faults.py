@@ -13,6 +13,7 @@ import threading
 import time
 from dataclasses import asdict, dataclass
 from pathlib import Path
+from typing import Any
 
 import structlog
 
@@ -36,6 +37,7 @@ class ActiveFault:
     expires_at: float
     delay_ms: int = 0
     leak_mb: int = 0
+    activated_at: float = 0.0
 
     def is_active(self, now: float) -> bool:
         """Return whether the fault has not yet expired at ``now`` (Unix seconds)."""
@@ -52,14 +54,18 @@ class FaultInjector:
         self._shared_read_at = 0.0
         self._leaked: list[bytearray] = []
         self._leak_lock = threading.Lock()
+        self._leak_stop = threading.Event()
+        self._cleared_at = 0.0
 
     def activate(self, request: FaultRequest) -> ActiveFault:
         """Switch a fault on; a ``hang`` blocks the event loop right after the caller returns."""
+        now = time.time()
         fault = ActiveFault(
             kind=request.kind,
-            expires_at=time.time() + request.duration_s,
+            expires_at=now + request.duration_s,
             delay_ms=request.delay_ms,
             leak_mb=request.leak_mb,
+            activated_at=now,
         )
         if request.scope == "all" and self._shared_file is not None:
             self._write_shared(fault)
@@ -69,19 +75,30 @@ class FaultInjector:
         return fault
 
     def clear(self) -> None:
-        """Switch every local and shared fault off and release leaked memory."""
+        """Switch every fault off, here and (through the shared file) in every other worker.
+
+        The shared file then holds only a ``cleared_at`` time; each worker drops its own local
+        faults that were switched on before it. Leaked memory is released.
+        """
+        now = time.time()
         self._local.clear()
-        if self._shared_file is not None:
-            self._shared_file.unlink(missing_ok=True)
         self._shared.clear()
+        self._cleared_at = now
+        if self._shared_file is not None:
+            self._write_shared_state({"cleared_at": now})
+        self._leak_stop.set()
         with self._leak_lock:
             self._leaked.clear()
 
     def active(self) -> list[ActiveFault]:
-        """Return the faults active now, local and shared."""
+        """Return the faults active now, local and shared, minus those cleared since."""
         now = time.time()
         merged = {**self._read_shared(now), **self._local}
-        return [fault for fault in merged.values() if fault.is_active(now)]
+        return [
+            fault
+            for fault in merged.values()
+            if fault.is_active(now) and fault.activated_at >= self._cleared_at
+        ]
 
     async def before_call(self) -> None:
         """Apply the faults that act on calls: delay a ``slow`` call, raise for ``fail``."""
@@ -103,6 +120,7 @@ class FaultInjector:
             # blocks; time.sleep is the point here, it is what a stuck handler does.
             loop.call_later(0.05, _block_event_loop, fault.expires_at)
         elif fault.kind is FaultKind.LEAK:
+            self._leak_stop.clear()
             thread = threading.Thread(target=self._leak, args=(fault,), daemon=True)
             thread.start()
 
@@ -110,29 +128,34 @@ class FaultInjector:
         steps = max(1, fault.leak_mb)
         interval = max(0.0, (fault.expires_at - time.time()) / (2 * steps))
         for _ in range(steps):
-            if time.time() >= fault.expires_at:
+            if time.time() >= fault.expires_at or self._leak_stop.is_set():
                 break
             chunk = bytearray(os.urandom(16)) * (_MEBIBYTE // 16)
             with self._leak_lock:
                 self._leaked.append(chunk)
-            time.sleep(interval)
+            self._leak_stop.wait(interval)
 
         remaining = fault.expires_at - time.time()
         if remaining > 0:
-            time.sleep(remaining)
+            self._leak_stop.wait(remaining)
         with self._leak_lock:
             self._leaked.clear()
         logger.info("fault_leak_released", leaked_mb=steps)
 
     def _write_shared(self, fault: ActiveFault) -> None:
-        assert self._shared_file is not None
-        current = {
-            kind.value: asdict(item) for kind, item in self._read_shared(time.time()).items()
+        current: dict[str, Any] = {
+            kind.value: {**asdict(item), "kind": kind.value}
+            for kind, item in self._read_shared(time.time()).items()
         }
         current[fault.kind.value] = {**asdict(fault), "kind": fault.kind.value}
+        current["cleared_at"] = self._cleared_at
+        self._write_shared_state(current)
+
+    def _write_shared_state(self, state: dict[str, Any]) -> None:
+        assert self._shared_file is not None
         self._shared_file.parent.mkdir(parents=True, exist_ok=True)
         temporary = self._shared_file.with_suffix(f".{os.getpid()}.tmp")
-        temporary.write_text(json.dumps(current), encoding="utf-8")
+        temporary.write_text(json.dumps(state), encoding="utf-8")
         temporary.replace(self._shared_file)
         self._shared_read_at = 0.0
 
@@ -152,12 +175,14 @@ class FaultInjector:
             logger.warning("fault_state_unreadable", path=str(self._shared_file), error=str(error))
             return self._shared
 
+        self._cleared_at = max(self._cleared_at, float(raw.pop("cleared_at", 0.0)))
         self._shared = {
             FaultKind(kind): ActiveFault(
                 kind=FaultKind(kind),
                 expires_at=float(item["expires_at"]),
                 delay_ms=int(item.get("delay_ms", 0)),
                 leak_mb=int(item.get("leak_mb", 0)),
+                activated_at=float(item.get("activated_at", 0.0)),
             )
             for kind, item in raw.items()
         }

@@ -1,12 +1,15 @@
 """The shared HTTP layer: admin switch, request timeout and body limits, without a model."""
 
 import asyncio
+from collections.abc import AsyncIterator
 
 import httpx
 import pytest
 
 from services.contract.limits import DEFAULT_LIMITS
+from services.contract.schemas import TokenEvent
 from services.http.app import build_app
+from services.runtime.faults import InjectedFaultError
 from tests.http.fakes import RecordingMetrics, SlowBackend
 
 
@@ -124,3 +127,72 @@ def test_chunked_body_over_limit_is_413() -> None:
 
     assert response.status_code == 413
     assert response.json()["error"] == "body_too_large"
+
+
+class FailingStreamBackend(SlowBackend):
+    """Fails before the first token, as an injected ``fail`` fault does."""
+
+    async def generate(
+        self, prompt: str, max_tokens: int, token_delay_ms: int
+    ) -> AsyncIterator[TokenEvent]:
+        message = "injected fault: failing every call"
+        raise InjectedFaultError(message)
+        yield TokenEvent(index=0, token="never", replica_id="fake")  # pragma: no cover
+
+
+def test_stream_failing_before_first_token_is_500() -> None:
+    metrics = RecordingMetrics()
+
+    async def scenario() -> httpx.Response:
+        async with _client(FailingStreamBackend(), metrics) as client:
+            return await client.post("/v1/generate", json={"prompt": "x", "max_tokens": 3})
+
+    response = asyncio.run(scenario())
+
+    assert response.status_code == 500
+    assert response.json()["error"] == "injected_fault"
+    assert metrics.requests[-1][2] == 500
+
+
+def test_stream_cut_by_timeout_ends_with_error_event() -> None:
+    metrics = RecordingMetrics()
+
+    async def scenario() -> httpx.Response:
+        async with _client(SlowBackend(delay_s=0.2), metrics, timeout_s=0.5) as client:
+            return await client.post("/v1/generate", json={"prompt": "x", "max_tokens": 50})
+
+    response = asyncio.run(scenario())
+
+    assert response.status_code == 200
+    assert "event: token" in response.text
+    assert "event: error" in response.text
+    assert "request_timeout" in response.text
+    assert "event: done" not in response.text
+    assert metrics.cancelled[("/v1/generate", "timeout")] == 1
+
+
+def test_delete_with_unknown_target_is_422() -> None:
+    token = "t" * 24
+
+    async def scenario() -> httpx.Response:
+        async with _client(SlowBackend(), RecordingMetrics(), admin_token=token) as client:
+            return await client.delete(
+                "/admin/faults",
+                params={"target": "nothing"},
+                headers={"Authorization": f"Bearer {token}"},
+            )
+
+    response = asyncio.run(scenario())
+
+    assert response.status_code == 422
+    assert "query.target" in [detail["field"] for detail in response.json()["details"]]
+
+
+def test_head_on_probes_is_allowed() -> None:
+    async def scenario() -> tuple[int, int]:
+        async with _client(SlowBackend(), RecordingMetrics()) as client:
+            live = await client.head("/healthz")
+            ready = await client.head("/readyz")
+            return live.status_code, ready.status_code
+
+    assert asyncio.run(scenario()) == (200, 200)
