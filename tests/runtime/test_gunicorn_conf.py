@@ -22,7 +22,7 @@ def test_directory_with_other_files_is_rejected(
     (tmp_path / "notes.txt").write_text("keep me")
     monkeypatch.setenv("PROMETHEUS_MULTIPROC_DIR", str(tmp_path))
 
-    with pytest.raises(RuntimeError, match="notes.txt"):
+    with pytest.raises(RuntimeError, match=r"notes\.txt"):
         gunicorn_conf.on_starting(None)
 
     assert (tmp_path / "notes.txt").read_text() == "keep me"
