@@ -20,7 +20,8 @@ test: $(STAMP)
 	$(PYTHON) -m pytest chaos/
 
 lint: $(STAMP)
-	$(VENV)/bin/ruff check services chaos loadgen alerts dashboards tests
+	$(VENV)/bin/ruff check services chaos loadgen alerts dashboards benchmarks tests
+	$(VENV)/bin/ruff format --check services chaos loadgen alerts dashboards benchmarks tests
 
 typecheck: $(STAMP)
 	$(VENV)/bin/mypy

@@ -14,9 +14,7 @@ CHAOS_JOB = "chaos"
 _NON_USER_ROUTES = "|".join(NON_SLO_ROUTES)
 
 #: FastAPI user traffic, filtered by the ``route`` template variable.
-FASTAPI_HTTP = (
-    f'job="{FASTAPI_JOB}", http_route!~"{_NON_USER_ROUTES}", http_route=~"$route"'
-)
+FASTAPI_HTTP = f'job="{FASTAPI_JOB}", http_route!~"{_NON_USER_ROUTES}", http_route=~"$route"'
 
 #: Ray Serve proxy traffic of the application. ``/-/.*`` are Serve's own routes
 #: (``/-/healthz``, ``/-/routes``).

@@ -109,7 +109,7 @@ SPEC = DashboardSpec(
     title="Client vs server SLI",
     description=(
         "The chaos load driver's success ratio and latency next to the server-side SLIs of each "
-        "service. The load driver labels its series with service=\"fastapi\" or service=\"ray\"."
+        'service. The load driver labels its series with service="fastapi" or service="ray".'
     ),
     tags=("sli", "chaos", "fastapi", "ray-serve"),
     variables=(

@@ -62,8 +62,12 @@ _TRAFFIC = RowSpec(
             "FastAPI: error ratio (5xx)",
             "Share of requests answered with a 5xx status. 4xx responses are not errors here.",
             "percentunit",
-            (TargetSpec(_error_ratio(_FASTAPI_COUNT, FASTAPI_HTTP, "http_response_status_code"),
-                        "5xx ratio"),),
+            (
+                TargetSpec(
+                    _error_ratio(_FASTAPI_COUNT, FASTAPI_HTTP, "http_response_status_code"),
+                    "5xx ratio",
+                ),
+            ),
             min_value=0,
         ),
         PanelSpec(
@@ -118,9 +122,7 @@ _SATURATION = RowSpec(
             "deployment.",
             "short",
             (
-                TargetSpec(
-                    f'sum(ray_serve_num_ongoing_http_requests{{job="{RAY_JOB}"}})', "proxy"
-                ),
+                TargetSpec(f'sum(ray_serve_num_ongoing_http_requests{{job="{RAY_JOB}"}})', "proxy"),
                 TargetSpec(
                     "sum by (deployment) "
                     f"(ray_serve_replica_processing_queries{{{RAY_DEPLOYMENT}}})",

@@ -52,7 +52,7 @@ def _rate_ranges(expr: str) -> list[str]:
 
 
 def test_rate_range_parser() -> None:
-    assert _rate_ranges("sum(rate(a{b=~\"(x)\"}[$__rate_interval]))") == ["$__rate_interval"]
+    assert _rate_ranges('sum(rate(a{b=~"(x)"}[$__rate_interval]))') == ["$__rate_interval"]
     assert _rate_ranges("increase(a[5m]) + irate(b[1m])") == ["5m", "1m"]
     assert _rate_ranges("avg_over_time(a[30d])") == []
 

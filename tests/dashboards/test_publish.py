@@ -119,8 +119,16 @@ def test_publish_reuses_existing_folder(
     monkeypatch.setenv("GRAFANA_TEST_TOKEN", TOKEN)
     fake_grafana.folders.add("team-folder")
 
-    run(["--url", fake_grafana.url, "--token-env", "GRAFANA_TEST_TOKEN", "--folder-uid",
-         "team-folder"])
+    run(
+        [
+            "--url",
+            fake_grafana.url,
+            "--token-env",
+            "GRAFANA_TEST_TOKEN",
+            "--folder-uid",
+            "team-folder",
+        ]
+    )
 
     folder_posts = [r for r in fake_grafana.requests if r[:2] == ("POST", "/api/folders")]
     assert folder_posts == []

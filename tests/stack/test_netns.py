@@ -82,12 +82,16 @@ def test_namespaces_reach_each_other(two_namespaces: "list[netns.Namespace]") ->
         assert server.stdout.readline().strip() == "listening"
         client = subprocess.run(
             [
-                *client_ns.exec_prefix(), sys.executable, "-c",
+                *client_ns.exec_prefix(),
+                sys.executable,
+                "-c",
                 "import socket, sys; s = socket.create_connection((sys.argv[1], 7007), timeout=5);"
                 "s.sendall(b'ping'); print(s.recv(64).decode())",
                 server_ns.address,
             ],
-            capture_output=True, text=True, timeout=20,
+            capture_output=True,
+            text=True,
+            timeout=20,
         )
         assert client.returncode == 0, client.stderr
         assert client.stdout.strip() == "ping"
@@ -100,11 +104,13 @@ def test_host_forwards_only_project_network(two_namespaces: "list[netns.Namespac
     source, other = two_namespaces
     inside = subprocess.run(
         ["ip", "route", "get", other.address, "from", source.address, "iif", source.host_veth],
-        capture_output=True, text=True,
+        capture_output=True,
+        text=True,
     )
     outside = subprocess.run(
         ["ip", "route", "get", "192.0.2.200", "from", source.address, "iif", source.host_veth],
-        capture_output=True, text=True,
+        capture_output=True,
+        text=True,
     )
 
     assert inside.returncode == 0, inside.stderr
