@@ -71,23 +71,38 @@ class Connection:
         await asyncio.shield(self._close_task)
 
     async def _close(self, *, reset: bool) -> None:
-        await asyncio.gather(*(link.stop() for link in self.links.values()))
+        try:
+            await asyncio.gather(*(link.stop() for link in self.links.values()))
 
-        for writer in self._writers:
-            if reset:
-                sock = writer.get_extra_info("socket")
-                if sock is not None:
-                    # SO_LINGER on with a zero timeout makes close() send RST, not FIN.
-                    sock.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
-                writer.transport.abort()
-            else:
-                writer.close()
+            for writer in self._writers:
+                if reset:
+                    _set_linger_zero(writer)
+                    writer.transport.abort()
+                else:
+                    writer.close()
 
-        for writer in self._writers:
-            try:
-                await asyncio.wait_for(writer.wait_closed(), CLOSE_FLUSH_TIMEOUT_S)
-            except (TimeoutError, OSError):
-                writer.transport.abort()
+            for writer in self._writers:
+                try:
+                    await asyncio.wait_for(writer.wait_closed(), CLOSE_FLUSH_TIMEOUT_S)
+                except (TimeoutError, OSError):
+                    writer.transport.abort()
 
-        log.info("connection_closed", proxy=self.proxy_name, peer=self.peer, reset=reset)
-        self._on_closed(self)
+            log.info("connection_closed", proxy=self.proxy_name, peer=self.peer, reset=reset)
+        finally:
+            # Always forget the connection, or a proxy keeps it and a later disable fails.
+            self._on_closed(self)
+
+
+def _set_linger_zero(writer: asyncio.StreamWriter) -> None:
+    """Make the next close send RST instead of FIN (SO_LINGER on, zero timeout).
+
+    The peer may already have closed the socket, which then raises ``OSError`` (EBADF); the
+    connection is closing either way, so that is logged and ignored.
+    """
+    sock = writer.get_extra_info("socket")
+    if sock is None:
+        return
+    try:
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+    except OSError as error:
+        log.info("linger_not_set", error=str(error))

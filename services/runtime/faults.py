@@ -93,12 +93,17 @@ class FaultInjector:
     def active(self) -> list[ActiveFault]:
         """Return the faults active now, local and shared, minus those cleared since."""
         now = time.time()
-        merged = {**self._read_shared(now), **self._local}
-        return [
-            fault
-            for fault in merged.values()
-            if fault.is_active(now) and fault.activated_at >= self._cleared_at
-        ]
+        shared = self._read_shared(now)
+        merged: dict[FaultKind, ActiveFault] = {}
+        # Expired faults go first, so an old local fault cannot hide a live shared one; of two
+        # live faults of one kind, the one switched on last wins.
+        for fault in [*shared.values(), *self._local.values()]:
+            if not fault.is_active(now) or fault.activated_at < self._cleared_at:
+                continue
+            current = merged.get(fault.kind)
+            if current is None or fault.activated_at >= current.activated_at:
+                merged[fault.kind] = fault
+        return list(merged.values())
 
     async def before_call(self) -> None:
         """Apply the faults that act on calls: delay a ``slow`` call, raise for ``fail``."""

@@ -63,3 +63,19 @@ def test_fault_activated_after_clear_applies(tmp_path: Path) -> None:
 def test_sized_fault_without_size_is_rejected(kind: FaultKind, field: str) -> None:
     with pytest.raises(ValueError, match=field):
         FaultRequest(kind=kind, duration_s=1)
+
+
+def test_expired_local_fault_does_not_hide_shared_one(tmp_path: Path) -> None:
+    shared = tmp_path / "faults.json"
+    worker_a = FaultInjector(shared_file=shared)
+    worker_b = FaultInjector(shared_file=shared)
+
+    async def scenario() -> None:
+        worker_a.activate(FaultRequest(kind=FaultKind.FAIL, duration_s=0.05, scope="one"))
+        await asyncio.sleep(0.1)
+        worker_b.activate(FaultRequest(kind=FaultKind.FAIL, duration_s=30, scope="all"))
+        _poll_past_cache()
+        await worker_a.before_call()
+
+    with pytest.raises(InjectedFaultError):
+        asyncio.run(scenario())
