@@ -12,6 +12,7 @@ from pathlib import Path
 
 import pytest
 
+from chaos.stack.lock import StackLock
 from tests.lifecycle.runner import (
     REPOSITORY,
     journal,
@@ -27,14 +28,26 @@ from tests.lifecycle.runner import (
 pytestmark = pytest.mark.slow
 
 SHORT_SCENARIO = "disconnect_mid_unary and fastapi"
+LOCK_WAIT_S = 1800.0
 RUN_TIMEOUT_S = 1800
 
 
 def _assert_nothing_left(data: dict[str, object]) -> None:
     target = data["target"]
     assert isinstance(target, dict)
-    assert stack_namespaces() == []
-    assert registered_alive() == []
+
+    # Another run waiting for the stack lock may start its own stack as soon as this one is
+    # gone; holding the lock while looking keeps its namespaces out of the check.
+    lock = StackLock()
+    lock.acquire(wait_s=LOCK_WAIT_S)
+    try:
+        namespaces = stack_namespaces()
+        alive = registered_alive()
+    finally:
+        lock.release()
+
+    assert namespaces == []
+    assert alive == []
     assert listening(stack_ports(data)) == []
     assert processes_under(str(target["workdir"])) == []
 
