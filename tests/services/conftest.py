@@ -38,6 +38,8 @@ def service(
 
     from chaos.stack.ray_service import running_ray_service
 
+    # Ray exports custom metrics every metrics_report_interval_ms; at its 10 s default a
+    # counter would reach the metrics agent too late for the 2 s cancellation bound.
     # Ray's Unix socket paths must stay short, so the work directory cannot live under pytest's
     # deep temporary tree. Index 20 keeps these namespaces apart from the embedded stack's.
     workdir = Path(tempfile.mkdtemp(prefix="svc-", dir="/tmp"))
@@ -46,7 +48,7 @@ def service(
             workdir,
             first_index=20,
             request_timeout_s=8.0,
-            system_config={"metrics_report_interval_ms": 500},
+            system_config={"metrics_report_interval_ms": 200},
         ) as running:
             yield running.endpoint
     finally:
