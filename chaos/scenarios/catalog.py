@@ -3,7 +3,9 @@
 Recovery deadlines follow the embedded stack's timers: Serve health checks every 1 s with a
 3 s timeout (a dead replica is noticed within a few seconds and a new one needs about 5 s to
 load the model), and Gunicorn restarts a dead worker at once but its model takes 5 to 10 s to
-load on two cores.
+load on two cores. On a 2-core machine the replacement's start-up competes with the load, so
+a Ray Serve replica came back after 14 s when its scenario ran alone but after 21 to 23 s at
+the end of a full run; the 45 s deadline and the 45 s of load after the kill cover both.
 """
 
 from chaos.ledger import Sla
@@ -38,8 +40,8 @@ KILL_SCENARIOS = (
         deployment="Embedder",
         rate_rps=20,
         before_fault_s=8,
-        after_fault_s=30,
-        bounds=KillBounds(sla=KILL_SLA, recovery_deadline_s=25.0, max_failed=10),
+        after_fault_s=45,
+        bounds=KillBounds(sla=KILL_SLA, recovery_deadline_s=45.0, max_failed=10),
         description="ray.kill of one of two Embedder replicas under 20 requests per second",
         alerts=RAY_KILL_ALERTS,
     ),
@@ -50,8 +52,8 @@ KILL_SCENARIOS = (
         deployment="Embedder",
         rate_rps=20,
         before_fault_s=8,
-        after_fault_s=30,
-        bounds=KillBounds(sla=KILL_SLA, recovery_deadline_s=25.0, max_failed=10),
+        after_fault_s=45,
+        bounds=KillBounds(sla=KILL_SLA, recovery_deadline_s=45.0, max_failed=10),
         description="SIGKILL of the worker process of one of two Embedder replicas",
         alerts=RAY_KILL_ALERTS,
     ),
@@ -62,8 +64,8 @@ KILL_SCENARIOS = (
         deployment="worker",
         rate_rps=20,
         before_fault_s=8,
-        after_fault_s=30,
-        bounds=KillBounds(sla=KILL_SLA, recovery_deadline_s=25.0, max_failed=10),
+        after_fault_s=45,
+        bounds=KillBounds(sla=KILL_SLA, recovery_deadline_s=45.0, max_failed=10),
         description="SIGKILL of one of two Gunicorn workers under 20 requests per second",
         alerts=FASTAPI_KILL_ALERTS,
     ),
