@@ -253,11 +253,15 @@ class HangScenario:
 
 @dataclass(frozen=True)
 class SlowReplicaBounds:
-    """While one replica is slow, p95 latency (ledger and Prometheus) must rise by at least
-    ``min_p95_increase_s``, the success ratio must stay at or above ``min_success_ratio`` and
-    at least ``min_other_share`` of successful responses must come from the other replicas."""
+    """While one replica is slow, p99 latency (ledger and Prometheus) must rise by at least
+    ``min_p99_increase_s``, the success ratio must stay at or above ``min_success_ratio`` and
+    at least ``min_other_share`` of successful responses must come from the other replicas.
 
-    min_p95_increase_s: float
+    p99, not p95: Serve's router sends most calls to the fast replica, so in one measured run
+    fewer than 5 % of requests reached the slow one and p95 did not move.
+    """
+
+    min_p99_increase_s: float
     min_success_ratio: float
     min_other_share: float
 

@@ -296,9 +296,9 @@ def _judge_ledger(
     baseline = [e.latency_s for e in entries if e.phase == "before_fault" and e.ok and e.latency_s]
     inside = [e for e in entries if window.contains(e)]
     faulted = [e.latency_s for e in inside if e.ok and e.latency_s is not None]
-    base_p95 = percentile(baseline, 0.95)
-    fault_p95 = percentile(faulted, 0.95)
-    increase = None if base_p95 is None or fault_p95 is None else fault_p95 - base_p95
+    base_p99 = percentile(baseline, 0.99)
+    fault_p99 = percentile(faulted, 0.99)
+    increase = None if base_p99 is None or fault_p99 is None else fault_p99 - base_p99
     finished = [e for e in inside if e.finished]
     ok = [e for e in finished if e.ok]
     ratio = len(ok) / len(finished) if finished else None
@@ -312,7 +312,7 @@ def _judge_ledger(
 
     run.check(
         Check.at_least(
-            "ledger_p95_increase_s", increase, bounds.min_p95_increase_s, "window vs baseline"
+            "ledger_p99_increase_s", increase, bounds.min_p99_increase_s, "window vs baseline"
         )
     )
     run.check(
@@ -330,8 +330,8 @@ def _judge_ledger(
     )
     return {
         "victim": victim,
-        "baseline_p95_s": base_p95,
-        "fault_p95_s": fault_p95,
+        "baseline_p99_s": base_p99,
+        "fault_p99_s": fault_p99,
         "fault_p50_s": statistics.median(faulted) if faulted else None,
         "answers_by_replica": by_replica,
     }
@@ -358,24 +358,24 @@ def _judge_prometheus(
         selector = f'job="fastapi", http_route="{ROUTE}"'
         name = "http_server_request_duration_seconds_bucket"
 
-    def p95(range_s: float, at_unix_s: float) -> float | None:
+    def p99(range_s: float, at_unix_s: float) -> float | None:
         expression = (
-            f"histogram_quantile(0.95, sum by (le) "
+            f"histogram_quantile(0.99, sum by (le) "
             f"(increase({name}{{{selector}}}[{max(2, round(range_s))}s])))"
         )
         value = prometheus.query_value(expression, at_unix_s)
         # histogram_quantile returns NaN when the range contains no observations.
         return None if value is None or math.isnan(value) else value
 
-    baseline = p95(scenario.before_fault_s - 1.0, window.added_s + offset)
-    faulted = p95(window.removed_s - window.added_s, removed_unix)
+    baseline = p99(scenario.before_fault_s - 1.0, window.added_s + offset)
+    faulted = p99(window.removed_s - window.added_s, removed_unix)
     increase = None if baseline is None or faulted is None else faulted - baseline
     run.check(
         Check.at_least(
-            "prometheus_p95_increase_s",
+            "prometheus_p99_increase_s",
             increase,
-            scenario.bounds.min_p95_increase_s,
-            f"histogram_quantile(0.95) of {name} over the window vs the baseline",
+            scenario.bounds.min_p99_increase_s,
+            f"histogram_quantile(0.99) of {name} over the window vs the baseline",
         )
     )
-    return {"prometheus_baseline_p95_s": baseline, "prometheus_fault_p95_s": faulted}
+    return {"prometheus_baseline_p99_s": baseline, "prometheus_fault_p99_s": faulted}
