@@ -61,7 +61,7 @@ def pytest_configure(config: pytest.Config) -> None:
 
 @pytest.fixture(scope="session")
 def chaos_journal(pytestconfig: pytest.Config) -> JournalWriter:
-    """The run journal every scenario appends to."""
+    """Return the run journal every scenario appends to."""
     return pytestconfig.stash[_JOURNAL_KEY]
 
 
@@ -76,7 +76,7 @@ def chaos_out_dir(chaos_journal: JournalWriter) -> Path:
 def chaos_target(
     pytestconfig: pytest.Config, chaos_journal: JournalWriter
 ) -> Iterator[ChaosTarget]:
-    """The target of this run: the embedded stack, started once and always stopped."""
+    """Yield the target of this run: the embedded stack, started once and always stopped."""
     target_path: Path | None = pytestconfig.getoption("--chaos-target")
     if target_path is not None:
         target_file = load_target_file(target_path)

@@ -42,7 +42,7 @@ _FAULT_MARGIN_S = 3.0
 
 @dataclass(frozen=True)
 class MomentPlan:
-    """How one disconnect moment is produced on one service."""
+    """Plan of one disconnect moment on one service: route, request mix, fault and downstream."""
 
     route: str
     mix: RequestMix
@@ -91,7 +91,7 @@ def _set_fault(
 
     The FastAPI service reaches all workers with scope ``all``. Ray Serve routes each admin
     call to one replica of the target deployment, so the call repeats until ``replicas``
-    distinct replicas answered (at most ``_MAX_FAULT_CALLS`` calls).
+    distinct replicas responded (at most ``_MAX_FAULT_CALLS`` calls).
     """
     scope = "all" if endpoint.name == "fastapi" else "one"
     body = {

@@ -27,7 +27,7 @@ class ServiceStartError(RuntimeError):
 
 @dataclass(frozen=True)
 class FastAPIServiceConfig:
-    """How the suite runs the FastAPI service; the timers here bound the chaos results."""
+    """Settings the suite runs the FastAPI service with. Its timers bound the chaos results."""
 
     host: str = "127.0.0.1"
     port: int = 8001
@@ -122,7 +122,7 @@ def start_fastapi_service(workdir: Path, config: FastAPIServiceConfig) -> Runnin
 def wait_until_workers_ready(
     service: RunningFastAPIService, workers: int, timeout_s: float
 ) -> None:
-    """Poll ``/readyz`` on fresh connections until ``workers`` distinct workers answer ready."""
+    """Poll ``/readyz`` on fresh connections until ``workers`` distinct workers report ready."""
     deadline = time.monotonic() + timeout_s
     ready: set[str] = set()
     while time.monotonic() < deadline:

@@ -137,7 +137,7 @@ class ErrorDetail(BaseModel):
 
 
 class ErrorResponse(BaseModel):
-    """The body of every 4xx and 5xx answer."""
+    """The body of every 4xx and 5xx response."""
 
     error: str
     message: str

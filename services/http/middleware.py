@@ -7,7 +7,7 @@ ended:
 * rejects bodies over the size limit with 413 before the route parses them;
 * watches the connection for ``http.disconnect`` and cancels the handler when the client leaves
   before the response is complete (Uvicorn does not cancel handlers by itself);
-* cancels the handler after the request timeout and answers 408 if no byte was sent yet;
+* cancels the handler after the request timeout and returns 408 if no byte was sent yet;
 * records the duration histogram, the in-flight gauge, the cancellation counter and one log
   event per request.
 
@@ -41,7 +41,7 @@ REQUEST_TIMEOUT = 408
 
 
 class _Exchange:
-    """What the middleware has seen of one request and its response."""
+    """State of one request and its response, as the middleware observed them."""
 
     def __init__(self) -> None:
         self.status = 500

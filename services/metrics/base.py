@@ -47,7 +47,7 @@ CANCEL_REASONS = ("client_disconnect", "timeout")
 
 
 class ServingMetrics(Protocol):
-    """What the HTTP layer and the model code record; one implementation per exporter."""
+    """Recording interface of the HTTP layer and the model code, one implementation per exporter."""
 
     def observe_request(self, method: str, route: str, status: int, seconds: float) -> None:
         """Count one finished request and its duration, labelled by route and status code."""
